@@ -1,0 +1,1 @@
+"""Kompis' database: one SQLAlchemy URL for Rasa's tracker store and our own tables."""
