@@ -1,0 +1,1 @@
+"""Kompis' Rasa input channels: the web chat (socket.io) and Telegram."""
