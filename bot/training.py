@@ -1,0 +1,147 @@
+"""Train the Rasa model only when what it is trained from has changed.
+
+    python -m bot.training            # the full model (make train, make run)
+    python -m bot.training --test     # a faster model for the test suite
+
+The fingerprint covers config.yml, domain.yml, everything under data/ and the code that
+shapes training (the tokenizer and text folding; the other components are not trained). A model is stored as models/kompis[-test]-<fingerprint>.tar.gz, so
+a second run with unchanged inputs trains nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+
+# `--test` trains fewer DIET epochs, for quick experiments (the test suite uses the full
+# model, so that what is tested is what runs).
+TEST_EPOCHS = 20
+
+
+def _inputs(root: Path) -> List[Path]:
+    nlu = ROOT / "bot" / "nlu"
+    files = [root / "config.yml", root / "domain.yml", nlu / "tokenizer.py", nlu / "normalize.py"]
+    files += sorted(p for p in (root / "data").rglob("*") if p.is_file())
+    return files
+
+
+def fingerprint(profile: str = "full", root: Path = ROOT) -> str:
+    """A hash of every training input (paths and contents) and the profile."""
+    h = hashlib.sha256(profile.encode())
+    for path in _inputs(root):
+        h.update(
+            path.name.encode() if not path.is_relative_to(root) else str(path.relative_to(root)).encode()
+        )
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def model_name(profile: str = "full", root: Path = ROOT) -> str:
+    prefix = "kompis-test" if profile == "test" else "kompis"
+    return f"{prefix}-{fingerprint(profile, root)}"
+
+
+def model_path(profile: str = "full", root: Path = ROOT, models: Path = MODELS) -> Path:
+    return models / f"{model_name(profile, root)}.tar.gz"
+
+
+def _config_for(profile: str, root: Path = ROOT) -> Path:
+    if profile != "test":
+        return root / "config.yml"
+    config = yaml.safe_load((root / "config.yml").read_text(encoding="utf-8"))
+    for component in config["pipeline"]:
+        if component["name"] == "DIETClassifier":
+            component["epochs"] = TEST_EPOCHS
+    out = ROOT / "var" / f"config.test.{hashlib.sha1(str(root).encode()).hexdigest()[:8]}.yml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return out
+
+
+def rasa_env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    return env
+
+
+def ensure_model(
+    profile: str = "full", quiet: bool = False, root: Path = ROOT, models: Path = MODELS
+) -> Path:
+    """The model for the current inputs, trained first if it does not exist yet.
+
+    `root` holds config.yml, domain.yml and data/ (the maintainers' loop trains from a
+    working copy); models are written to `models`.
+    """
+    path = model_path(profile, root, models)
+    if path.exists():
+        if not quiet:
+            print(f"Model is up to date: {path.name}")
+        return path
+    models.mkdir(parents=True, exist_ok=True)
+    config = _config_for(profile, root)
+    cmd = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", str(config),
+        "--domain", str(root / "domain.yml"),
+        "--data", str(root / "data"),
+        "--out", str(models),
+        "--fixed-model-name", model_name(profile, root),
+    ]  # fmt: skip
+    print(f"Training the {profile} model (inputs changed) ...", flush=True)
+    started = time.monotonic()
+    result = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=rasa_env(),
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.PIPE if quiet else None,
+        text=True,
+    )
+    if result.returncode != 0 or not path.exists():
+        detail = (result.stderr or "")[-3000:] if quiet else ""
+        raise RuntimeError(f"rasa train failed ({result.returncode}).\n{detail}")
+    seconds = time.monotonic() - started
+    print(f"Trained {path.name} in {seconds:.0f} s ({path.stat().st_size / 1e6:.1f} MB)")
+    _prune(profile, keep=path, models=models)
+    return path
+
+
+def _prune(profile: str, keep: Path, models: Path = MODELS, keep_count: int = 3) -> None:
+    """Keep the newest models of a profile (older ones allow going back)."""
+    prefix = "kompis-test-" if profile == "test" else "kompis-"
+    found = [
+        p for p in models.glob(f"{prefix}*.tar.gz")
+        if profile == "test" or not p.name.startswith("kompis-test-")
+    ]  # fmt: skip
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in found[keep_count:]:
+        if old != keep:
+            old.unlink()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--test", action="store_true", help="train the faster test model")
+    args = parser.parse_args(argv)
+    ensure_model("test" if args.test else "full")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
