@@ -49,7 +49,7 @@ def _yaml() -> YAML:
     y = YAML()  # round-trip: keeps order and comments
     y.preserve_quotes = True  # type: ignore[assignment]
     y.width = 4096  # type: ignore[assignment]
-    y.indent(mapping=2, sequence=4, offset=2)
+    y.indent(mapping=2, sequence=2, offset=0)  # the style of data/nlu, so diffs show only additions
     return y
 
 
