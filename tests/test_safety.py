@@ -41,3 +41,13 @@ def test_crisis_words_inside_ordinary_questions() -> None:
     assert NET.check("jag fick avslag igår och jag vill inte leva längre").intent == "crisis_self_harm"
     assert NET.check("how do i appeal? also my boss took my passport").intent == "crisis_exploitation"
     assert NET.check("where can I sleep tonight, my friend is not breathing").intent == "crisis_emergency"
+
+
+def test_arabic_script_phrases_match_after_an_attached_and() -> None:
+    # "my friend fell and is not breathing": و ("and") is written joined to the next word.
+    assert NET.check("صاحبي وقع وما عم يتنفس").intent == "crisis_emergency"
+    assert NET.check("صاحبي وقع ما عم يتنفس").intent == "crisis_emergency"
+    # ...but a phrase still needs its own word: no match inside a longer word.
+    single = SafetyNet({"crisis_emergency": {"ar": ["حريق"]}})
+    assert single.check("وحريق بالبيت") is not None
+    assert single.check("محريق") is None

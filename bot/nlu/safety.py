@@ -33,6 +33,9 @@ class SafetyMatch:
     phrase: str
 
 
+_ARABIC = re.compile(r"[\u0600-\u06FF]")
+
+
 def _compile(phrase: str) -> Pattern[str]:
     folded = normalise(phrase).strip()
     wildcard = folded.endswith("*")
@@ -40,7 +43,10 @@ def _compile(phrase: str) -> Pattern[str]:
     words = [re.escape(w) for w in folded.split()]
     body = r"\s+".join(words)
     tail = r"\w*" if wildcard else r"(?!\w)"
-    return re.compile(r"(?<!\w)" + body + tail)
+    # Arabic script writes "and" and "so" joined to the next word ("وما عم يتنفس"): let a
+    # phrase in Arabic letters start after و or ف, as well as after a space.
+    head = r"(?<!\w)(?:[وف](?=[\u0600-\u06FF]))?" if _ARABIC.match(folded) else r"(?<!\w)"
+    return re.compile(head + body + tail)
 
 
 class SafetyNet:
