@@ -54,10 +54,18 @@ class SafetyNet:
 
     def __init__(self, patterns: Dict[str, Dict[str, List[str]]]):
         self._compiled: List[Tuple[str, str, str, Pattern[str]]] = []
+        # One alternation per intent finds out fast whether anything matches (most messages
+        # match nothing); only then are that intent's phrases tried one by one.
+        self._by_intent: List[Tuple[Pattern[str], List[Tuple[str, str, str, Pattern[str]]]]] = []
         for intent in SEVERITY:
+            entries = []
             for lang, phrases in (patterns.get(intent) or {}).items():
                 for phrase in phrases or []:
-                    self._compiled.append((intent, lang, phrase, _compile(str(phrase))))
+                    entries.append((intent, lang, str(phrase), _compile(str(phrase))))
+            if entries:
+                combined = re.compile("|".join(f"(?:{e[3].pattern})" for e in entries))
+                self._by_intent.append((combined, entries))
+            self._compiled += entries
 
     @classmethod
     def from_file(cls, path: Path = PATTERNS_FILE) -> "SafetyNet":
@@ -69,9 +77,11 @@ class SafetyNet:
         if not text:
             return None
         folded = normalise(text)
-        for intent, lang, phrase, pattern in self._compiled:  # ordered by severity
-            if pattern.search(folded):
-                return SafetyMatch(intent, lang, phrase)
+        for combined, entries in self._by_intent:  # ordered by severity
+            if combined.search(folded):
+                for intent, lang, phrase, pattern in entries:
+                    if pattern.search(folded):
+                        return SafetyMatch(intent, lang, phrase)
         return None
 
     def __len__(self) -> int:
