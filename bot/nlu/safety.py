@@ -53,7 +53,6 @@ class SafetyNet:
     """Matches crisis patterns in any of the nine languages."""
 
     def __init__(self, patterns: Dict[str, Dict[str, List[str]]]):
-        self._compiled: List[Tuple[str, str, str, Pattern[str]]] = []
         # One alternation per intent finds out fast whether anything matches (most messages
         # match nothing); only then are that intent's phrases tried one by one.
         self._by_intent: List[Tuple[Pattern[str], List[Tuple[str, str, str, Pattern[str]]]]] = []
@@ -65,7 +64,6 @@ class SafetyNet:
             if entries:
                 combined = re.compile("|".join(f"(?:{e[3].pattern})" for e in entries))
                 self._by_intent.append((combined, entries))
-            self._compiled += entries
 
     @classmethod
     def from_file(cls, path: Path = PATTERNS_FILE) -> "SafetyNet":
@@ -85,7 +83,7 @@ class SafetyNet:
         return None
 
     def __len__(self) -> int:
-        return len(self._compiled)
+        return sum(len(entries) for _, entries in self._by_intent)
 
 
 @functools.lru_cache(maxsize=1)
