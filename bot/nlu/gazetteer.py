@@ -15,14 +15,20 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
-from bot.nlu.normalize import normalise, normalise_with_map
+from bot.nlu.normalize import (
+    JOINED_CONJUNCTIONS,
+    JOINED_PREPOSITIONS,
+    is_arabic_script,
+    normalise,
+    normalise_with_map,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PLACES_FILE = ROOT / "content" / "places" / "municipalities.yml"
 LANGUAGE_NAMES_FILE = ROOT / "content" / "language_names.yml"
 
-# Arabic-script one-letter prefixes that attach to the next word ("بمالمو" = in Malmö).
-_ATTACHED_PREFIXES = ("ب", "ل", "و", "ف")
+# Arabic-script one-letter words written joined to a town ("بمالمو" = in Malmö).
+_ATTACHED_PREFIXES = JOINED_PREPOSITIONS + JOINED_CONJUNCTIONS
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,6 @@ class Municipality:
     county: str
     lat: float
     lon: float
-
-
-def _is_arabic_script(s: str) -> bool:
-    return any("\u0600" <= ch <= "\u06ff" for ch in s)
 
 
 class Gazetteer:
@@ -112,7 +114,7 @@ def _variants(name: str) -> Iterable[str]:
     if not folded:
         return []
     variants = {folded, folded.replace("-", " "), folded.replace(" ", "")}
-    if _is_arabic_script(folded):
+    if is_arabic_script(folded):
         variants |= {p + folded for p in _ATTACHED_PREFIXES}
     return {v for v in variants if len(v) >= 2}
 

@@ -40,6 +40,19 @@ _FOLD = {
     "’": "'",
     "`": "'",
 }
+# Arabic-script letters (after folding, every letter Kompis' languages use falls here).
+ARABIC_LETTERS = "\u0600-\u06ff"
+# One-letter words Arabic script writes joined to the next word: the conjunctions و "and"
+# and ف "so" ("وما عم يتنفس"), and the prepositions ب "in, with" and ل "to, for" ("بمالمو").
+JOINED_CONJUNCTIONS = ("و", "ف")
+JOINED_PREPOSITIONS = ("ب", "ل")
+
+
+def is_arabic_script(text: str) -> bool:
+    """Whether the text holds any Arabic-script letter."""
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 

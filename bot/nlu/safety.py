@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Pattern, Tuple
 
 import yaml
 
-from bot.nlu.normalize import normalise
+from bot.nlu.normalize import ARABIC_LETTERS, JOINED_CONJUNCTIONS, is_arabic_script, normalise
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PATTERNS_FILE = ROOT / "content" / "safety" / "patterns.yml"
@@ -33,9 +33,6 @@ class SafetyMatch:
     phrase: str
 
 
-_ARABIC = re.compile(r"[\u0600-\u06FF]")
-
-
 def _compile(phrase: str) -> Pattern[str]:
     folded = normalise(phrase).strip()
     wildcard = folded.endswith("*")
@@ -44,8 +41,13 @@ def _compile(phrase: str) -> Pattern[str]:
     body = r"\s+".join(words)
     tail = r"\w*" if wildcard else r"(?!\w)"
     # Arabic script writes "and" and "so" joined to the next word ("وما عم يتنفس"): let a
-    # phrase in Arabic letters start after و or ف, as well as after a space.
-    head = r"(?<!\w)(?:[وف](?=[\u0600-\u06FF]))?" if _ARABIC.match(folded) else r"(?<!\w)"
+    # phrase in Arabic letters start after و or ف, as well as after a space. (Not after
+    # the joined prepositions ب and ل: each phrase that needs them lists them itself.)
+    if is_arabic_script(folded[:1]):
+        joined = "".join(JOINED_CONJUNCTIONS)
+        head = rf"(?<!\w)(?:[{joined}](?=[{ARABIC_LETTERS}]))?"
+    else:
+        head = r"(?<!\w)"
     return re.compile(head + body + tail)
 
 
