@@ -42,7 +42,7 @@ def _compile(phrase: str) -> Pattern[str]:
     tail = r"\w*" if wildcard else r"(?!\w)"
     # Arabic script writes "and" and "so" joined to the next word ("وما عم يتنفس"): let a
     # phrase in Arabic letters start after و or ف, as well as after a space. (Not after
-    # the joined prepositions ب and ل: each phrase that needs them lists them itself.)
+    # the joined prepositions ب and ل, which begin too many ordinary words.)
     if is_arabic_script(folded[:1]):
         joined = "".join(JOINED_CONJUNCTIONS)
         head = rf"(?<!\w)(?:[{joined}](?=[{ARABIC_LETTERS}]))?"
