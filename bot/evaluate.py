@@ -31,25 +31,13 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from bot import language as lang_mod
+from bot.datacheck import load_examples
 from bot.training import ROOT, ensure_model, rasa_env
 
 HOLDOUT = ROOT / "tests" / "nlu_holdout"
 TEST = ROOT / "tests" / "nlu_test"
 RESULTS = ROOT / "eval" / "results"
 FALLBACK = "nlu_fallback"
-
-
-def load_examples(path: Path) -> List[Tuple[str, str]]:
-    """(text, intent) pairs from a Rasa NLU YAML file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    out = []
-    for block in data.get("nlu") or []:
-        intent = block.get("intent")
-        for line in str(block.get("examples", "")).splitlines():
-            line = line.strip()
-            if intent and line.startswith("- "):
-                out.append((line[2:].strip(), intent))
-    return out
 
 
 def holdout(codes: Sequence[str], directory: Optional[Path] = None) -> Dict[str, List[Tuple[str, str]]]:

@@ -4,13 +4,15 @@ what worked. The console runs the same steps (Questions page, "Train and evaluat
     python -m bot.maintain status              # what is waiting to be exported
     python -m bot.maintain loop [--tolerance 0.02] [--profile full|test]
     python -m bot.maintain rollback            # back to the previous model and data
+    python -m bot.maintain check-data          # the data checks (bot/datacheck.py)
 
 `loop` does, in order:
 1. snapshot the training data (var/releases/<time>/) so any step can be undone;
 2. export labelled questions into data/nlu/<lang>/learned.yml (keeping the file's order
    and comments), and give each new intent its domain entry and a rule to
    `action_answer_learned`, whose answer is marked unreviewed in every language;
-3. `rasa data validate --fail-on-warnings`;
+3. the data checks of bot/datacheck.py (a new intent needs at least 8 examples in each
+   language it has any in), then `rasa data validate --fail-on-warnings`;
 4. train a model (only from local files);
 5. evaluate the running model and the new one on the held-out sets, per language;
 6. load the new model into the running Rasa server only if no language's macro-F1 fell
@@ -35,6 +37,7 @@ import sqlalchemy as sa
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from bot import datacheck
 from bot import language as lang_mod
 from bot.settings import ROOT, VAR, get_settings
 from bot.storage import models
@@ -123,7 +126,7 @@ def _append_examples(path: Path, additions: Dict[str, List[str]]) -> None:
 
 def _training_texts(root: Path) -> Dict[str, str]:
     """Every training text (lowercased) and its intent, to avoid contradicting labels."""
-    from bot.evaluate import load_examples
+    from bot.datacheck import load_examples
 
     out: Dict[str, str] = {}
     for path in (root / "data" / "nlu").rglob("*.yml"):
@@ -167,6 +170,7 @@ def export(root: Path = ROOT) -> Release:
     if new_intents:
         _add_intents(root, new_intents)
     known = _training_texts(root)
+    held_out = datacheck.held_out_texts(root)
     by_language: Dict[str, Dict[str, List[str]]] = {}
     exported_ids: List[int] = []
     for r in rows:
@@ -174,6 +178,8 @@ def export(root: Path = ROOT) -> Release:
         text = " ".join(PLACEHOLDER.sub(" ", r.text).split())
         if not text or known.get(text.lower(), r.label) != r.label:
             continue  # would contradict an existing example
+        if text.lower() in held_out:
+            continue  # an evaluation example: training on it would flatter the gate
         by_language.setdefault(r.language, {}).setdefault(r.label, []).append(text)
         exported_ids.append(r.id)
     for code, additions in by_language.items():
@@ -187,7 +193,13 @@ def export(root: Path = ROOT) -> Release:
 
 
 def validate(root: Path = ROOT) -> None:
+    """The data checks of bot/datacheck.py (a new intent with too few examples, say), then
+    `rasa data validate`."""
     from bot.training import rasa_env
+
+    report = datacheck.check(root, false_alarms=False)
+    if not report.ok:
+        raise RuntimeError("the training data has problems:\n" + "\n".join(report.errors[:30]))
 
     result = subprocess.run(
         [sys.executable, "-m", "rasa", "data", "validate", "--domain", str(root / "domain.yml"),
@@ -331,6 +343,18 @@ def status() -> Dict[str, int]:
     return {k: int(v) for k, v in counts.items()}
 
 
+def check_data(root: Path = ROOT, quiet: bool = False) -> int:
+    """Print the data checks; 1 if there are errors."""
+    report = datacheck.check(root, false_alarms=not quiet)
+    for line in report.errors:
+        print(f"error: {line}")
+    if not quiet:
+        for line in report.warnings:
+            print(f"warning: {line}")
+    print(f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+    return 0 if report.ok else 1
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     from bot.storage.db import upgrade
 
@@ -342,7 +366,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     run.add_argument("--profile", choices=["full", "test"], default="full")
     sub.add_parser("rollback")
     sub.add_parser("status")
+    check = sub.add_parser("check-data", help="check training data and held-out sets (no database)")
+    check.add_argument("--quiet", action="store_true", help="errors only, no warnings")
     args = parser.parse_args(argv)
+    if args.cmd == "check-data":
+        return check_data(quiet=args.quiet)
     upgrade()
     if args.cmd == "loop":
         release = loop(tolerance=args.tolerance, profile=args.profile)
