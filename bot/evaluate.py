@@ -72,9 +72,11 @@ async def _parse_all(model: Path, texts: List[str]) -> List[Dict[str, Any]]:
 
 def top_intent(parsed: Dict[str, Any]) -> Tuple[str, float]:
     """The classifier's best intent and confidence, looking past a fallback and past the
-    crisis safety net (which puts its intent first in the ranking)."""
+    crisis safety net (which puts its intent first in the ranking when it overrides the
+    classifier; when the classifier already chose a crisis intent, the ranking is its own)."""
     ranking = list(parsed.get("intent_ranking") or [])
-    if parsed.get("safety_net") and ranking:
+    net = parsed.get("safety_net") or {}
+    if net and ranking and ranking[0].get("name") != net.get("classifier"):
         ranking = ranking[1:]
     for r in ranking:
         if r.get("name") and r["name"] != FALLBACK:
