@@ -155,8 +155,12 @@ def evaluate(model: Path, codes: Sequence[str], holdout_dir: Optional[Path] = No
     }
 
 
-def write_report(result: Dict[str, Any], out: Path = RESULTS, name: str = "nlu",
-                 title: str = "the test set (tests/nlu_test)") -> None:
+def write_report(
+    result: Dict[str, Any],
+    out: Path = RESULTS,
+    name: str = "nlu",
+    title: str = "the test set (tests/nlu_test)",
+) -> None:
     """<name>.json, <name>.md and, for the test set, <name>.png."""
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")

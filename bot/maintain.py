@@ -2,7 +2,7 @@
 what worked. The console runs the same steps (Questions page, "Train and evaluate").
 
     python -m bot.maintain status              # what is waiting to be exported
-    python -m bot.maintain loop [--tolerance 0.02] [--profile full|test]
+    python -m bot.maintain loop [--tolerance 0.02]
     python -m bot.maintain rollback            # back to the previous model and data
     python -m bot.maintain check-data          # the data checks (bot/datacheck.py)
 
@@ -363,7 +363,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("loop")
     run.add_argument("--tolerance", type=float, default=0.02)
-    run.add_argument("--profile", choices=["full", "test"], default="full")
     sub.add_parser("rollback")
     sub.add_parser("status")
     check = sub.add_parser("check-data", help="check training data and held-out sets (no database)")
@@ -373,7 +372,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return check_data(quiet=args.quiet)
     upgrade()
     if args.cmd == "loop":
-        release = loop(tolerance=args.tolerance, profile=args.profile)
+        release = loop(tolerance=args.tolerance)
         print(json.dumps(release.as_dict(), indent=2, ensure_ascii=False))
         return 0 if release.promoted else 3
     if args.cmd == "rollback":

@@ -24,23 +24,28 @@ QUESTIONS = {
            "kan jag få körkort utan personnummer", "ring mig 070-123 45 67 om körkortet, hur gör jag",
            "körkort för ensamkommande, går det", "hur lång tid tar det att få körkort",
            "måste man gå på körskola för att få körkort", "hur svårt är teoriprovet för körkort",
-           "vilket körkort behövs för moped"],
+           "vilket körkort behövs för moped", "när får man övningsköra bil",
+           "funkar mitt afghanska körkort här", "hur bokar jag uppkörning"],
     "fa": ["چطور در سویدن لایسنس رانندگی بگیرم", "امتحان تیوری لایسنس رانندگی کجاست",
            "لایسنس رانندگی چند پول خرچ دارد", "برای لایسنس رانندگی چی لازم است",
            "بدون پرسونامر لایسنس رانندگی گرفته میتانم", "شماره من ۰۷۰۹۸۷۶۵۴۳ است، لایسنس رانندگی میخواهم",
            "امتحان تیوری لایسنس رانندگی سخت است", "برای لایسنس رانندگی کورس رفتن لازم است",
-           "لایسنس رانندگی افغانستان در سویدن قبول است", "چقدر وقت میگیره تا لایسنس رانندگی بگیرم"],
+           "لایسنس رانندگی افغانستان در سویدن قبول است", "چقدر وقت میگیره تا لایسنس رانندگی بگیرم",
+           "از چند سالگی میشه لایسنس رانندگی گرفت", "امتحان عملی لایسنس رانندگی چطور است",
+           "لایسنس رانندگی موتر سیکلت هم میشه گرفت"],
 }  # fmt: skip
-# Paraphrases none of the questions contains. A new intent learned from about eight
-# examples per language is recognised with modest confidence (0.3-0.6) next to ~700 per
-# intent elsewhere: "körkort, hur börjar man?" was not (0.28); see README, maintainers.
+# Paraphrases none of the questions contains. A new intent learned from about ten
+# examples per language competes with ~700 per intent elsewhere: with the earlier DIET
+# classifier "körkort, hur börjar man?" went to rights_guardian; see README, maintainers.
 PARAPHRASE = {"sv": "jag vill ta körkort", "fa": "لایسنس رانندگی چطور بگیرم"}
 
 
 async def test_from_fallback_questions_to_a_new_intent_in_the_running_model(stack, tmp_path: Path) -> None:
-    # 1. Real conversations: questions Kompis does not know are logged, scrubbed. Ten per
-    #    language, about what a maintainer labels from one cluster: with ~700 examples per
-    #    intent, a new intent learned from five was not recognised reliably.
+    # 1. Real conversations: questions Kompis does not know are logged, scrubbed. Thirteen
+    #    per language; a few get a wrong answer instead of a fallback and are not logged
+    #    (10 of 13 in sv and 11 in fa here), about what a maintainer labels from one
+    #    cluster. With ~700 examples per intent, a new intent learned from five was not
+    #    recognised reliably, and the loop refuses one with fewer than 8 (bot/datacheck.py).
     sessions = {}
     for code, texts in QUESTIONS.items():
         chat = await WebChatClient(stack.rasa_url, origin=stack.web_url).connect()
@@ -57,7 +62,7 @@ async def test_from_fallback_questions_to_a_new_intent_in_the_running_model(stac
             for code, sid in sessions.items()
         }  # fmt: skip
     for code, texts in logged.items():
-        assert len(texts) >= 3, f"too few {code} questions logged: {texts}"
+        assert len(texts) >= 8, f"too few {code} questions logged: {texts}"
         assert not any("070" in t or "۰۷۰" in t or "0709" in t for t in texts), "phone numbers are scrubbed"
 
     # 2. Clusters, a new intent, labels.
