@@ -7,12 +7,17 @@ Each one closes a failure mode listed in the design notes, and each has a test:
   to memory when the database fails, so a failed read starts a new, empty conversation
   and later writes corrupt the stored one. We raise instead: the channel keeps the
   message in its journal, tells the user to try again, and replays it later.
+- Rasa checks every action server response against a JSON schema with
+  `jsonschema.validate`, which first re-checks the (constant) schema itself: 28% of the
+  Rasa server's busy time in a profile of `make bench`. We build the validator once and
+  validate each response with it; what passes and what fails is unchanged.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any, Iterable, Optional, Text
+from typing import Any, Dict, Iterable, Optional, Text
 
 logger = logging.getLogger(__name__)
 _applied = False
@@ -60,6 +65,33 @@ def _loud_tracker_store_class() -> Any:
     return LoudTrackerStore
 
 
+@functools.cache
+def _validator() -> Any:
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
+    """RemoteAction._validate_action_result with a validator built once."""
+    from jsonschema.exceptions import best_match
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    error = best_match(_validator().iter_errors(result))
+    if error is not None:
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response "
+            f"from the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+    return True
+
+
 def apply() -> None:
     """Apply the adjustments once per process (idempotent)."""
     global _applied
@@ -72,4 +104,5 @@ def apply() -> None:
 
     action_module.DEFAULT_REQUEST_TIMEOUT = get_settings().action_timeout  # type: ignore[attr-defined]
     agent_module.FailSafeTrackerStore = _loud_tracker_store_class()  # type: ignore[misc]
+    action_module.RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     _applied = True
