@@ -246,7 +246,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--model", type=Path, help="evaluate this model file")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    model = args.model or (train_experiment(args.config) if args.config else ensure_model("full"))
+    model = args.model or (train_experiment(args.config) if args.config else ensure_model())
     result = evaluate(model, lang_mod.codes(), TEST)
     write_report(result, args.out)
     first = evaluate(model, lang_mod.codes(), HOLDOUT)

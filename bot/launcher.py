@@ -177,7 +177,7 @@ def prepare() -> Path:
     from bot.training import ensure_model
 
     prepare_database()
-    return ensure_model("full")
+    return ensure_model()
 
 
 def main() -> int:

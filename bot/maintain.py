@@ -244,7 +244,7 @@ def macro_f1_per_language(model: Path, holdout_dir: Path) -> Dict[str, float]:
     return {code: r["raw_macro_f1"] for code, r in result["languages"].items()}
 
 
-def loop(root: Path = ROOT, tolerance: float = 0.02, profile: str = "full", by: str = "cli",
+def loop(root: Path = ROOT, tolerance: float = 0.02, by: str = "cli",
          rasa_url: Optional[str] = None, token: Optional[str] = None,
          models_dir: Optional[Path] = None) -> Release:  # fmt: skip
     """Export, validate, train, evaluate, and promote or roll back (see the module docstring)."""
@@ -260,7 +260,7 @@ def loop(root: Path = ROOT, tolerance: float = 0.02, profile: str = "full", by: 
         validate(root)
         previous = running_model(rasa_url, token)
         release.previous_model = previous
-        candidate = ensure_model(profile, quiet=True, root=root, models=models_dir or s.model_dir)
+        candidate = ensure_model(quiet=True, root=root, models=models_dir or s.model_dir)
         release.model = str(candidate)
         holdout_dir = root / "tests" / "nlu_holdout"
         release.after = macro_f1_per_language(candidate, holdout_dir)

@@ -31,9 +31,9 @@ def _inputs(root: Path) -> List[Path]:
     return files
 
 
-def fingerprint(profile: str = "full", root: Path = ROOT) -> str:
-    """A hash of every training input (paths and contents) and the profile."""
-    h = hashlib.sha256(profile.encode())
+def fingerprint(root: Path = ROOT) -> str:
+    """A hash of every training input (paths and contents)."""
+    h = hashlib.sha256()
     for path in _inputs(root):
         h.update(
             path.name.encode() if not path.is_relative_to(root) else str(path.relative_to(root)).encode()
@@ -42,13 +42,12 @@ def fingerprint(profile: str = "full", root: Path = ROOT) -> str:
     return h.hexdigest()[:16]
 
 
-def model_name(profile: str = "full", root: Path = ROOT) -> str:
-    prefix = "kompis-test" if profile == "test" else "kompis"
-    return f"{prefix}-{fingerprint(profile, root)}"
+def model_name(root: Path = ROOT) -> str:
+    return f"kompis-{fingerprint(root)}"
 
 
-def model_path(profile: str = "full", root: Path = ROOT, models: Path = MODELS) -> Path:
-    return models / f"{model_name(profile, root)}.tar.gz"
+def model_path(root: Path = ROOT, models: Path = MODELS) -> Path:
+    return models / f"{model_name(root)}.tar.gz"
 
 
 def rasa_env() -> Dict[str, str]:
@@ -60,15 +59,13 @@ def rasa_env() -> Dict[str, str]:
     return env
 
 
-def ensure_model(
-    profile: str = "full", quiet: bool = False, root: Path = ROOT, models: Path = MODELS
-) -> Path:
+def ensure_model(quiet: bool = False, root: Path = ROOT, models: Path = MODELS) -> Path:
     """The model for the current inputs, trained first if it does not exist yet.
 
     `root` holds config.yml, domain.yml and data/ (the maintainers' loop trains from a
     working copy); models are written to `models`.
     """
-    path = model_path(profile, root, models)
+    path = model_path(root, models)
     if path.exists():
         if not quiet:
             print(f"Model is up to date: {path.name}")
@@ -81,9 +78,9 @@ def ensure_model(
         "--domain", str(root / "domain.yml"),
         "--data", str(root / "data"),
         "--out", str(models),
-        "--fixed-model-name", model_name(profile, root),
+        "--fixed-model-name", model_name(root),
     ]  # fmt: skip
-    print(f"Training the {profile} model (inputs changed) ...", flush=True)
+    print("Training the model (inputs changed) ...", flush=True)
     started = time.monotonic()
     result = subprocess.run(
         cmd,
@@ -98,17 +95,13 @@ def ensure_model(
         raise RuntimeError(f"rasa train failed ({result.returncode}).\n{detail}")
     seconds = time.monotonic() - started
     print(f"Trained {path.name} in {seconds:.0f} s ({path.stat().st_size / 1e6:.1f} MB)")
-    _prune(profile, keep=path, models=models)
+    _prune(keep=path, models=models)
     return path
 
 
-def _prune(profile: str, keep: Path, models: Path = MODELS, keep_count: int = 3) -> None:
-    """Keep the newest models of a profile (older ones allow going back)."""
-    prefix = "kompis-test-" if profile == "test" else "kompis-"
-    found = [
-        p for p in models.glob(f"{prefix}*.tar.gz")
-        if profile == "test" or not p.name.startswith("kompis-test-")
-    ]  # fmt: skip
+def _prune(keep: Path, models: Path = MODELS, keep_count: int = 3) -> None:
+    """Keep the newest models (older ones allow going back)."""
+    found = list(models.glob("kompis-*.tar.gz"))
     found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for old in found[keep_count:]:
         if old != keep:
@@ -120,7 +113,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.parse_args(argv)
-    ensure_model("full")
+    ensure_model()
     return 0
 
 

@@ -167,7 +167,7 @@ def test_model() -> Path:
     """The model `make run` serves (trained once per change of its inputs; cached in models/)."""
     from bot.training import ensure_model
 
-    return ensure_model("full", quiet=True)
+    return ensure_model(quiet=True)
 
 
 class RunningStack:

@@ -80,7 +80,7 @@ async def test_from_fallback_questions_to_a_new_intent_in_the_running_model(stac
     for name in ("domain.yml", "config.yml"):
         shutil.copy2(ROOT / name, root / name)
     release = await asyncio.to_thread(
-        maintain.loop, root=root, tolerance=0.05, profile="full", by="test", rasa_url=stack.rasa_url,
+        maintain.loop, root=root, tolerance=0.05, by="test", rasa_url=stack.rasa_url,
         token=stack.token, models_dir=tmp_path / "models",
     )  # fmt: skip
     assert release.exported == len(ids) and release.new_intents == ["driving_licence"]
