@@ -162,10 +162,11 @@ def crisis_false_alarms(root: Path = ROOT) -> List[Tuple[str, str, str, str]]:
 def check(root: Path = ROOT, false_alarms: bool = True) -> Report:
     """Every check above, as errors and warnings a person can act on."""
     report = Report()
+    learned = learned_intents(root)
     for c in lang_mod.codes():
         errors, warnings = thin_intents(c, root)
         for intent, n in errors.items():
-            need = MIN_NEW_INTENT if intent in learned_intents(root) else MIN_TRAIN
+            need = MIN_NEW_INTENT if intent in learned else MIN_TRAIN
             report.errors.append(f"{c}: {intent} has {n} training examples, needs at least {need}")
         for intent, n in warnings.items():
             report.warnings.append(

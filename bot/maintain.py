@@ -126,11 +126,9 @@ def _append_examples(path: Path, additions: Dict[str, List[str]]) -> None:
 
 def _training_texts(root: Path) -> Dict[str, str]:
     """Every training text (lowercased) and its intent, to avoid contradicting labels."""
-    from bot.datacheck import load_examples
-
     out: Dict[str, str] = {}
-    for path in (root / "data" / "nlu").rglob("*.yml"):
-        for text, intent in load_examples(path):
+    for code in lang_mod.codes():
+        for text, intent in datacheck.training(code, root):
             out.setdefault(text.lower(), intent)
     return out
 

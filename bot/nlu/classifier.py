@@ -73,19 +73,18 @@ class TemperatureScaledSVM:
         return LinearSVC(C=self.c, class_weight=self.class_weight, random_state=self.random_state)
 
     def fit(self, x: Any, y: Any) -> "TemperatureScaledSVM":
+        """Every class needs at least `folds` examples (LinearIntentClassifier.train sees to it)."""
         from scipy.optimize import minimize_scalar
         from scipy.special import log_softmax
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
         y = np.asarray(y)
         self.classes_ = np.unique(y)
-        folds = min(self.folds, int(min(Counter(y.tolist()).values())))
         self.temperature_ = 1.0
-        if folds >= 2 and len(self.classes_) > 2:
-            cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+        if len(self.classes_) > 2:
+            cv = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
             scores = cross_val_predict(self._svm(), x, y, cv=cv, method="decision_function")
             gold = np.searchsorted(self.classes_, y)
-
             with_reject = self._with_reject(scores)
 
             def nll(log_t: float) -> float:
@@ -100,7 +99,6 @@ class TemperatureScaledSVM:
         return self
 
     def decision_function(self, x: Any) -> Any:
-
         scores = self.svm_.decision_function(x)
         return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
